@@ -235,11 +235,28 @@ export type EngineEvent =
 	| {type: 'runStarted'; runName: string; runDir: string; apps: AppPlan[]; auth: string; startedAt: string; stepCount: number}
 	| {type: 'appStarted'; app: AppPlan; index: number; total: number}
 	| {type: 'phase'; label: string; phase: Phase; message: string}
-	| {type: 'tick'; snapshot: Snapshot}
+	/** Once a second per running app. `second` is that second's window, `total` the ramp so far (live). */
+	| {type: 'tick'; snapshot: Snapshot; unixS: number; second: WindowView; total: WindowView}
 	| {type: 'stepFinished'; label: string; step: StepSummary}
 	| {type: 'appFinished'; app: AppSummary}
 	| {type: 'warning'; label: string | null; kind: WarningKind; message: string}
 	| {type: 'runFinished'; summary: RunSummary; runDir: string; files: string[]};
+
+/** Read-only view of one window's statistics (stats/window.ts), for writers that need more than a snapshot. */
+export interface WindowView {
+	readonly completed: number;
+	readonly successes: number;
+	readonly failures: number;
+	readonly bytes: number;
+	readonly chunks: number;
+	/** Value at percentile p (0..100) of a histogram, ms; null when empty. */
+	percentile(hist: 'ttft' | 'latency' | 'ttfb' | 'itl', p: number): number | null;
+	mean(hist: 'ttft' | 'latency' | 'ttfb' | 'itl'): number | null;
+	min(hist: 'ttft' | 'latency' | 'ttfb' | 'itl'): number | null;
+	max(hist: 'ttft' | 'latency' | 'ttfb' | 'itl'): number | null;
+	/** Count of samples in a histogram. */
+	count(hist: 'ttft' | 'latency' | 'ttfb' | 'itl'): number;
+}
 
 export type EngineListener = (event: EngineEvent) => void;
 
