@@ -1,5 +1,7 @@
 // Every HDR histogram setting in one place. Values are recorded in microseconds (so a 3 ms TTFT keeps its
-// precision), 3 significant digits, 1 µs to 1 hour; packed storage keeps a sparse histogram small.
+// precision), 3 significant digits, 1 µs to 1 hour, 32-bit counts (~93 KiB a histogram). Measured here:
+// the 'packed' layout is 300× smaller but `add` costs 3.5 ms and a percentile 1 ms, which stalled the event
+// loop ~100 ms at every one-second tick; 32-bit counts add in 0.06 ms.
 import * as hdr from 'hdr-histogram-js';
 import type {Histogram} from 'hdr-histogram-js';
 import type {Pcts} from '../types.ts';
@@ -10,7 +12,7 @@ const HIGHEST_US = 3_600_000_000;
 
 export function newHistogram(): Histogram {
 	return hdr.build({
-		bitBucketSize: 'packed',
+		bitBucketSize: 32,
 		autoResize: false,
 		lowestDiscernibleValue: 1,
 		highestTrackableValue: HIGHEST_US,
@@ -56,6 +58,6 @@ export function encode(h: Histogram): string {
 
 export function decode(text: string): Histogram {
 	const h = newHistogram();
-	h.add(hdr.decodeFromCompressedBase64(text, 'packed', false));
+	h.add(hdr.decodeFromCompressedBase64(text, 32, false));
 	return h;
 }
