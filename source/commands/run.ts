@@ -103,7 +103,32 @@ export const RUN_FLAGS = {
 } as const;
 
 export function parseRunArgv(argv: string[], help = RUN_HELP): RunFlags {
-	const cli = meow(help, {
+	const known = new Set([...Object.keys(RUN_FLAGS), 'help', 'version']);
+	for (const arg of argv) {
+		if (arg === '--') break;
+		if (!arg.startsWith('--')) continue;
+		const name = arg.slice(2).split('=')[0]!;
+		const camel = name.replace(/^no-/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+		if (!known.has(camel)) {
+			const close = [...known].map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).find((k) => k.startsWith(name.slice(0, 4)));
+			throw new UsageError(`unknown option --${name}: ${close ? `did you mean --${close}? ` : ''}see "qpscope run --help"`);
+		}
+	}
+	let cli;
+	try {
+		cli = parseWithMeow(argv, help);
+	} catch (error) {
+		// meow throws plain Errors for flags given twice and the like: they are the user's input.
+		throw new UsageError(`${(error as Error).message.replace(/\s+/g, ' ').replace(/\.$/, '').replace(/--([a-z]+[A-Z][A-Za-z]*)/g, (_m, f: string) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)}: give each option once (except --app-url, --label, --compute-size, --header)`);
+	}
+	if (cli.input.length > 0) {
+		throw new UsageError(`unexpected argument ${JSON.stringify(cli.input[0])}: flags start with --, e.g. --app-url ${cli.input[0]}`);
+	}
+	return cli.flags as RunFlags;
+}
+
+function parseWithMeow(argv: string[], help: string) {
+	return meow(help, {
 		importMeta: import.meta,
 		argv,
 		flags: RUN_FLAGS,
@@ -112,10 +137,6 @@ export function parseRunArgv(argv: string[], help = RUN_HELP): RunFlags {
 		autoVersion: false,
 		description: 'Load-test streaming agents served as Databricks Apps: max sustainable QPS and TTFT under load.',
 	});
-	if (cli.input.length > 0) {
-		throw new UsageError(`unexpected argument ${JSON.stringify(cli.input[0])}: flags start with --, e.g. --app-url ${cli.input[0]}`);
-	}
-	return cli.flags as RunFlags;
 }
 
 /** Reads `.env` from the working directory, when there is one (values already set win). */

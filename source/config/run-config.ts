@@ -151,6 +151,9 @@ function percent(flag: string, value: number | string | undefined, fallbackPct: 
 
 export function parseAppUrl(raw: string): {url: string; loopback: boolean} {
 	const value = raw.trim();
+	if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && /^[\w.-]+(:\d+)?(\/.*)?$/.test(value)) {
+		throw new UsageError(`--app-url ${JSON.stringify(raw)} has no scheme: write https://${value}`);
+	}
 	let u: URL;
 	try {
 		u = new URL(value);
