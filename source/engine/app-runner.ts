@@ -65,7 +65,6 @@ export function summarizeStep(
 ): StepSummary {
 	const requests = w.completed;
 	const seconds = o.seconds;
-	const rate = (n: number) => (seconds > 0 ? n / seconds : 0);
 	const base = {
 		requests,
 		failureRate: requests > 0 ? w.failures / requests : 0,
@@ -84,8 +83,8 @@ export function summarizeStep(
 		...base,
 		successes: w.successes,
 		failures: w.failures,
-		qps: rate(requests),
-		successQps: rate(w.successes),
+		qps: w.rate(seconds),
+		successQps: w.rate(seconds, 'successes'),
 		ttfbMs: {p50: ttfb.p50, p95: ttfb.p95},
 		itlMs: pcts(w.itl),
 		chunksPerResponse: w.successes > 0 ? w.chunks / w.successes : null,
@@ -96,6 +95,11 @@ export function summarizeStep(
 		failedChecks,
 		failuresByMessage: w.topFailures(10),
 	};
+}
+
+function withThreads(main: GeneratorHealth, threads: {elu: number; lagMs: number} | undefined): GeneratorHealth {
+	if (!threads) return main;
+	return {...main, elu: Math.max(main.elu, threads.elu), lagMs: Math.max(main.lagMs, threads.lagMs)};
 }
 
 /** Untrusted when the generator was busy > 90% of the steady window, or lagged > 100 ms in over a quarter of it. */
@@ -228,7 +232,7 @@ export async function runApp(ctx: AppRunContext): Promise<AppSummary> {
 		thinkTimeMs: config.thinkTimeMs,
 		t0,
 	};
-	const pool = ctx.makePool ? ctx.makePool(poolOptions) : new UserPool(poolOptions);
+	const pool: LoadPool = ctx.makePool ? ctx.makePool(poolOptions) : new UserPool(poolOptions);
 	const total = new Window();
 	const steps: StepSummary[] = [];
 	let status: AppSummary['status'] = 'completed';
@@ -263,8 +267,8 @@ export async function runApp(ctx: AppRunContext): Promise<AppSummary> {
 			step: {
 				requests: view.completed,
 				failures: view.failures,
-				qps: secs > 0 ? view.completed / secs : 0,
-				successQps: secs > 0 ? view.successes / secs : 0,
+				qps: view.rate(secs),
+				successQps: view.rate(secs, 'successes'),
 				ttftMs: pcts(view.ttft),
 				latencyMs: pcts(view.latency),
 			},
@@ -296,7 +300,7 @@ export async function runApp(ctx: AppRunContext): Promise<AppSummary> {
 				if (steady === null && desired >= step.users) steady = steadyWindow(step, now, settle);
 				if (now * 1000 >= (sec + 1) * 1000 + COLLECT_GRACE_MS) {
 					const w = await pool.collect(sec);
-					const health = ctx.health();
+					const health = withThreads(ctx.health(), pool.threadHealth?.());
 					lastSecond = w;
 					total.add(w);
 					stepAll.add(w);
@@ -374,6 +378,7 @@ export async function runApp(ctx: AppRunContext): Promise<AppSummary> {
 		emit({type: 'warning', label: app.label, kind: 'app', message: `${app.label}: ${reason}`});
 	} finally {
 		await pool.stop();
+		await pool.close?.();
 	}
 
 	const best = maxQpsStep(steps);

@@ -9,6 +9,7 @@ import {emptyApp, runApp, type AppControl} from './app-runner.ts';
 import {planSteps} from './ramp.ts';
 import {CpuWatch, LoopWatch} from './selfwatch.ts';
 import type {LoadPool, UserPoolOptions} from './users.ts';
+import {WorkerPool} from './worker-pool.ts';
 
 export {VERSION} from '../version.ts';
 import {VERSION} from '../version.ts';
@@ -137,7 +138,7 @@ export class Engine implements EngineEvents, RunControl {
 					emit: (e) => this.emit(e),
 					control: handle,
 					health: () => health,
-					makePool: this.o.makePool,
+					makePool: this.o.makePool ?? (config.workers > 0 ? (options) => new WorkerPool(options, config.workers, auth) : undefined),
 				});
 				this.emit({type: 'phase', label: app.label, phase: 'done', message: summary.status});
 				this.emit({type: 'appFinished', app: summary});

@@ -35,6 +35,10 @@ export interface LoadPool {
 	collect(s: number): Promise<Window>;
 	/** Aborts every request in flight (reported as aborted, never as failures) and ends the users. */
 	stop(): Promise<void>;
+	/** Releases threads, after stop (windows can still be collected between stop and close). */
+	close?(): Promise<void>;
+	/** Event-loop health of the load threads at the last collect, when they are not this thread. */
+	threadHealth?(): {elu: number; lagMs: number};
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -58,6 +62,8 @@ export class UserPool implements LoadPool {
 	private running = 0;
 	private active = 0;
 	private nextBody: number;
+	/** performance.now() up to which in-flight time has been added to the windows. */
+	private busyUntil = performance.now();
 	private stopped = false;
 
 	constructor(private readonly o: UserPoolOptions) {
@@ -80,6 +86,23 @@ export class UserPool implements LoadPool {
 			this.loops.add(loop);
 			void loop.finally(() => this.loops.delete(loop));
 		}
+	}
+
+	/** Adds the in-flight time since the last call to the windows it fell in (split at second boundaries). */
+	private accountBusy(): void {
+		const now = performance.now();
+		if (this.active > 0) {
+			let from = this.busyUntil;
+			while (from < now) {
+				const abs = performance.timeOrigin + from;
+				const s = this.secondOf(abs);
+				const secondEnd = this.o.t0 + (s + 1) * 1000 - performance.timeOrigin;
+				const to = Math.min(now, Math.max(secondEnd, from + 0.001));
+				this.window(s).busyMs += this.active * (to - from);
+				from = to;
+			}
+		}
+		this.busyUntil = now;
 	}
 
 	private secondOf(absMs: number): number {
@@ -131,6 +154,7 @@ export class UserPool implements LoadPool {
 				continue;
 			}
 			this.window(this.secondOf(performance.timeOrigin + performance.now())).started++;
+			this.accountBusy();
 			this.active++;
 			const r = await invoke({
 				url: this.o.invocationsUrl,
@@ -143,6 +167,7 @@ export class UserPool implements LoadPool {
 				signal,
 				onGap,
 			});
+			this.accountBusy();
 			this.active--;
 			if (r.outcome === 'aborted') break;
 			this.record(r);
@@ -152,6 +177,7 @@ export class UserPool implements LoadPool {
 	}
 
 	async collect(s: number): Promise<Window> {
+		this.accountBusy();
 		const w = this.windows.get(s) ?? new Window();
 		this.windows.delete(s);
 		// From now on a record that ends in second s (it came late) is counted in the next open second.
