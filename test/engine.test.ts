@@ -167,3 +167,25 @@ test('nextApp ends the current ramp (partial step recorded), stop ends the run',
 		await mock.close();
 	}
 });
+
+test('worker threads: users spread over 2 load threads, windows merged exactly, same answer and counts', async () => {
+	const mock = await startMock({port: 0, capacity: 4, overload: 'queue', chunkCount: 10, chunkDelayMs: 20, seed: 5});
+	try {
+		const {summary, events} = await runEngine({appUrl: [mock.url], maxUsers: '6', stepSize: '3', stepDuration: '4', spawnRate: '50', settle: '1', workers: '2'});
+		const app = summary.apps[0]!;
+		assert.equal(app.status, 'completed', app.reason ?? '');
+		assert.deepEqual(app.steps.map((s) => s.users), [3, 6]);
+		assert.ok(Math.abs(app.steps[0]!.successQps - 15) < 1.5, `3 users: ${app.steps[0]!.successQps}`);
+		assert.ok(Math.abs(app.maxQps! - 20) < 2, `max ${app.maxQps}`);
+		const ticks = events.filter((e) => e.type === 'tick');
+		assert.ok(ticks.every((e) => e.type === 'tick' && e.snapshot.users <= 6));
+		assert.equal(ticks.at(-1)!.type === 'tick' && ticks.at(-1)!.snapshot.users, 6);
+		const stats = await mock.stats();
+		const extra = stats.completed - (app.totalRequests + 1);
+		assert.ok(extra >= 0 && extra <= 6, `mock completed ${stats.completed}, we counted ${app.totalRequests} (+1 healthcheck)`);
+		const ttftSamples = app.steps.reduce((a, s) => a + s.successes, 0);
+		assert.ok(ttftSamples > 0);
+	} finally {
+		await mock.close();
+	}
+});
