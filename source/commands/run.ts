@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import meow from 'meow';
-import {resolveAuth, type AuthProvider} from '../auth/index.ts';
+import {assertTokenDestination, resolveAuth, type AuthProvider} from '../auth/index.ts';
+import {discoverApps} from '../databricks/apps.ts';
 import {redact} from '../auth/secrets.ts';
 import {UsageError} from '../config/errors.ts';
 import {buildRunConfig, publicConfig, RUN_DEFAULTS, type RunConfig, type RunFlags} from '../config/run-config.ts';
@@ -163,14 +164,30 @@ export interface RunHooks {
 export async function runLoadTest(config: RunConfig, hooks: RunHooks = {}): Promise<number> {
 	const tui = config.tui && process.stdout.isTTY === true && process.env.CI !== 'true';
 	const early: string[] = [];
+	// A run of loopback apps only (the mock) needs no token, even when DATABRICKS_* variables are set.
+	const allLoopback = config.apps.every((a) => a.loopback);
 	const auth: AuthProvider = await resolveAuth({
-		authType: config.auth.authType,
+		authType: config.auth.authType === 'auto' && allLoopback ? 'none' : config.auth.authType,
 		host: config.auth.host,
 		clientId: config.auth.clientId,
 		clientSecret: config.auth.clientSecret,
 		profile: config.auth.profile,
 		appUrls: config.apps.map((a) => a.url),
 		onWarning: (message) => early.push(message),
+	});
+
+	for (const app of config.apps) assertTokenDestination(app.url, auth.kind !== 'none');
+	const found = await discoverApps({
+		appUrls: config.apps.map((a) => a.url),
+		computeSizes: config.apps.map((a) => (a.computeSizeGiven ? a.computeSize : undefined)) as string[],
+		host: auth.host,
+		provider: auth,
+	});
+	found.forEach((f, i) => {
+		const app = config.apps[i]!;
+		app.computeSize = f.computeSize;
+		if (f.skipReason) app.skipReason = f.skipReason;
+		if (f.warning) early.push(f.warning);
 	});
 
 	let runDir: string;
