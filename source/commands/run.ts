@@ -220,7 +220,8 @@ export async function runLoadTest(config: RunConfig, hooks: RunHooks = {}): Prom
 	const onSignal = (name: string) => {
 		signals++;
 		if (signals > 1) {
-			process.stderr.write(`\nqpscope: second ${name}: quitting now; ${runDir} holds what was written so far\n`);
+			// Synchronous: process.exit() would drop an asynchronous write to a pipe.
+			fs.writeSync(2, `\nqpscope: second ${name}: quitting now; ${runDir} holds what was written so far\n`);
 			process.exit(130);
 		}
 		engine.stop(`${name} received`);
