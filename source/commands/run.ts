@@ -1,6 +1,6 @@
 // `qpscope run`: flags -> validated config -> auth -> engine, observed by the run writer and the TUI or
 // the headless printer. Exit 0; 1 when an SLO given on the command line failed at every step of an app;
-// 2 for bad input; 130 when stopped.
+// 2 for bad input; 3 when results could not all be written (disk full); 130 when stopped.
 import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
@@ -249,6 +249,9 @@ export async function runLoadTest(config: RunConfig, hooks: RunHooks = {}): Prom
 			engine.emit({type: 'warning', label: null, kind: 'io', message: `dashboard not written: ${redact((error as Error).message)}`});
 		}
 	}
+	if (writer.error) {
+		engine.emit({type: 'warning', label: null, kind: 'io', message: `results in ${runDir} are incomplete: ${writer.error.message}; the answer below is from memory. Free space or choose another --results-dir`});
+	}
 	writer.log(`run ${summary.status}; best: ${summary.best ? `${summary.best.label} ${summary.best.maxQps.toFixed(2)} QPS` : 'none'}`);
 	const files = [path.join(runDir, 'summary.json'), ...[...writer.files].filter((f) => !f.endsWith('summary.json')).sort()];
 	engine.emit({type: 'runFinished', summary, runDir, files: files.filter((f) => path.dirname(f) === runDir || path.dirname(path.dirname(f)) === runDir)});
@@ -257,6 +260,7 @@ export async function runLoadTest(config: RunConfig, hooks: RunHooks = {}): Prom
 	process.off('SIGTERM', onTerm);
 
 	if (summary.status === 'stopped') return 130;
+	if (writer.error) return 3;
 	const sloGiven = config.sloTtftP95Ms !== null || config.sloLatencyP95Ms !== null;
 	if (sloGiven) {
 		const sloFailedEverywhere = summary.apps.some((a) => a.steps.length > 0 && a.steps.every((s) => s.failedChecks.some((c) => c.startsWith('TTFT p95') || c.startsWith('latency p95'))));

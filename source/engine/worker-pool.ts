@@ -27,8 +27,12 @@ export type FromLoadWorker =
 
 const WORKER_URL = new URL('./load-worker.js', import.meta.url);
 
-/** How often the main thread checks the provider for a newer token to hand out. */
-const TOKEN_POLL_MS = 1000;
+/**
+ * How often the main thread checks the provider for a newer token to hand out (getToken() resolves at once
+ * while a token is valid). Short tokens are refreshed at 80% of their life: the threads must have the new one
+ * well before the old one expires.
+ */
+const TOKEN_POLL_MS = 100;
 
 export class WorkerPool implements LoadPool {
 	private readonly workers: Worker[] = [];

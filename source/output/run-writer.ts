@@ -36,8 +36,13 @@ export function stepRow(s: StepSummary): string {
 /** Writes through a temporary file and a rename: a reader never sees half a file. */
 export function writeAtomic(file: string, text: string): void {
 	const tmp = `${file}.tmp-${process.pid}`;
-	fs.writeFileSync(tmp, text);
-	fs.renameSync(tmp, file);
+	try {
+		fs.writeFileSync(tmp, text);
+		fs.renameSync(tmp, file);
+	} catch (error) {
+		fs.rmSync(tmp, {force: true});
+		throw error;
+	}
 }
 
 /**
