@@ -51,8 +51,8 @@ test('a normal stream: chunks counted, TTFT to the first text delta, latency to 
 	assert.ok(r.firstEventMs! >= 45 && r.firstEventMs! < r.ttftMs!, `first event ${r.firstEventMs} before ttft ${r.ttftMs}`);
 	assert.ok(r.ttftMs! >= 55 && r.ttftMs! < 160, `ttft ${r.ttftMs}`);
 	assert.ok(r.latencyMs >= 245 && r.latencyMs < 600, `latency ${r.latencyMs}`);
-	assert.ok(r.ttfbMs! <= r.firstEventMs!);
-	assert.ok(r.bytes > 1000);
+	assert.ok(r.ttfbMs! <= r.firstEventMs!, 'r.ttfbMs! <= r.firstEventMs!');
+	assert.ok(r.bytes > 1000, 'r.bytes > 1000');
 	assert.ok(r.serverFirstDeltaMs !== null && Math.abs(r.startMs + r.ttftMs! - r.serverFirstDeltaMs) < 50, 'the mock stamps its first delta');
 	const median = gaps.sort((a, b) => a - b)[9]!;
 	assert.ok(median > 5 && median < 40, `median gap ${median}`);

@@ -162,8 +162,8 @@ describe('buildDashboard', () => {
 			assert.equal(written.schemaVersion, 1);
 			assert.equal(written.source, 'legacy-locust');
 			assert.deepEqual(written, result.summaries[0]);
-			assert.ok(Array.isArray(written.apps[0]!.steps) && written.apps[0]!.steps.length === 5);
-			assert.ok(!existsSync(path.join(ro, 'summary.json')) && !existsSync(path.join(ro, 'dashboard.html')));
+			assert.ok(Array.isArray(written.apps[0]!.steps) && written.apps[0]!.steps.length === 5, 'Array.isArray(written.apps[0]!.steps) && written.apps[0]!.steps.length === 5');
+			assert.ok(!existsSync(path.join(ro, 'summary.json')) && !existsSync(path.join(ro, 'dashboard.html')), '!existsSync(path.join(ro, \'summary.json\')) && !existsSync(path.join(ro, \'d...');
 			const {data} = embedded(await readFile(result.file, 'utf8'));
 			assert.deepEqual(data.runs[0]!.summary, written);
 		} finally {
@@ -186,7 +186,7 @@ describe('buildDashboard', () => {
 		const out = path.join(tmp, 'out', 'nested', 'report.html');
 		const result = await buildDashboard([dir], {output: out});
 		assert.deepEqual(result.wrote, [out, path.join(tmp, 'out', 'nested', 'legacy-out.summary.json')]);
-		assert.ok(!existsSync(path.join(dir, 'summary.json')));
+		assert.ok(!existsSync(path.join(dir, 'summary.json')), '!existsSync(path.join(dir, \'summary.json\'))');
 		const toFolder = await buildDashboard([dir], {output: path.join(tmp, 'out') + path.sep});
 		assert.equal(toFolder.file, path.join(tmp, 'out', 'dashboard.html'));
 	});
@@ -201,11 +201,11 @@ describe('buildDashboard', () => {
 		assert.deepEqual(data.runs[0]!.summary, original);
 		assert.equal(data.runs[0]!.name, 'qpscope');
 		assert.ok(!raw.includes('<'), 'no raw < in the data block');
-		assert.ok(raw.includes('\\u003cscript>alert(1)\\u003c/script>'));
+		assert.ok(raw.includes('\\u003cscript>alert(1)\\u003c/script>'), 'raw.includes(\'\\\\u003cscript>alert(1)\\\\u003c/script>\')');
 		assert.ok(!raw.includes('\u2028') && raw.includes('\\u2028'), 'U+2028 is escaped');
 		assert.equal(html.match(/<script/g)!.length, 3, 'data, Chart.js and the page script: nothing else');
 		assert.ok(html.includes('Chart.js v4'), 'Chart.js is inlined');
-		assert.ok(!/sourceMappingURL/.test(html));
+		assert.ok(!/sourceMappingURL/.test(html), '!/sourceMappingURL/.test(html)');
 		assert.ok(!/<(link|img|iframe)\b/i.test(html), 'no external resources');
 		assert.equal(embedJson('\u2029</script><!--'), '"\\u2029\\u003c/script>\\u003c!--"');
 	});
@@ -267,7 +267,7 @@ describe('qpscope dashboard (CLI)', () => {
 		}
 		assert.equal(code, 0);
 		assert.equal(printed.join(''), `${out}\n`);
-		assert.ok(existsSync(out));
+		assert.ok(existsSync(out), 'existsSync(out)');
 		await assert.rejects(dashboardMain([]), UsageError);
 		await assert.rejects(dashboardMain([dir, '--open']), /unknown option --open/);
 	});
@@ -349,9 +349,9 @@ describe('the page in headless Chromium', {skip: existsSync(CHROMIUM) ? false : 
 			assert.ok(dom.answer!.includes(XSS_LABEL), 'the label is shown as text in the answer');
 			assert.match(dom.answer!, /sustains 10\.9 QPS at 25 users/);
 			assert.match(dom.answerSub!, /max-QPS step is untrusted/, 'the best figure comes from an untrusted step: said so');
-			assert.ok(dom.cards.includes(XSS_LABEL));
+			assert.ok(dom.cards.includes(XSS_LABEL), 'dom.cards.includes(XSS_LABEL)');
 			assert.equal(dom.rows, 12, '2 measured apps x 6 steps');
-			assert.ok(dom.failures!.includes('HTTP 503: <img src=x onerror=alert(2)> upstream overloaded'));
+			assert.ok(dom.failures!.includes('HTTP 503: <img src=x onerror=alert(2)> upstream overloaded'), 'dom.failures!.includes(\'HTTP 503: <img src=x onerror=alert(2)> upstream over...');
 			assert.match(dom.legend!, /untrusted/);
 
 			// Sort by users (descending first for numbers), then switch to side-by-side small multiples.
@@ -383,7 +383,7 @@ describe('the page in headless Chromium', {skip: existsSync(CHROMIUM) ? false : 
 			}));
 			assert.equal(notes.hidden, false);
 			assert.match(notes.title!, /legacy Locust/);
-			assert.ok(notes.items >= 5);
+			assert.ok(notes.items >= 5, 'notes.items >= 5');
 			assert.match(notes.answer!, /medium_agent-ref-w2 sustains 72\.8 QPS at 30 users/);
 			for (const c of await canvases(page)) assert.ok(c.chart && c.points > 0 && c.inked > 300, `${c.label}: drawn`);
 			assert.deepEqual(problems, []);
@@ -408,7 +408,7 @@ describe('the page in headless Chromium', {skip: existsSync(CHROMIUM) ? false : 
 			const medium = table.rows.find((r) => r[0] === 'agent-medium-w2')!;
 			// 8, 8.8, 7.2: mean 8.0, sample standard deviation 0.8, range 7.2-8.8.
 			assert.deepEqual(medium.slice(1, 6), ['3 / 3', '8.0', '0.8', '10.0%', '7.2–8.8']);
-			assert.ok(table.rows.some((r) => r[0] === XSS_LABEL));
+			assert.ok(table.rows.some((r) => r[0] === XSS_LABEL), 'table.rows.some((r) => r[0] === XSS_LABEL)');
 			assert.deepEqual(problems, []);
 		} finally {
 			await page.close();

@@ -133,7 +133,7 @@ test('an SLO that fails at every step leaves no sustainable QPS; an app that sta
 		const [down, up] = summary.apps;
 		assert.equal(down!.status, 'skipped');
 		assert.match(down!.reason!, /connection refused/);
-		assert.ok(events.some((e) => e.type === 'warning' && /skipped/.test(e.message)));
+		assert.ok(events.some((e) => e.type === 'warning' && /skipped/.test(e.message)), 'events.some((e) => e.type === \'warning\' && /skipped/.test(e.message))');
 		assert.equal(up!.status, 'completed');
 		assert.equal(up!.maxQps, null);
 		assert.match(up!.steps[0]!.failedChecks.join(), /TTFT p95 \d+ ms > 5 ms/);
@@ -178,13 +178,13 @@ test('worker threads: users spread over 2 load threads, windows merged exactly, 
 		assert.ok(Math.abs(app.steps[0]!.successQps - 15) < 1.5, `3 users: ${app.steps[0]!.successQps}`);
 		assert.ok(Math.abs(app.maxQps! - 20) < 2, `max ${app.maxQps}`);
 		const ticks = events.filter((e) => e.type === 'tick');
-		assert.ok(ticks.every((e) => e.type === 'tick' && e.snapshot.users <= 6));
+		assert.ok(ticks.every((e) => e.type === 'tick' && e.snapshot.users <= 6), 'ticks.every((e) => e.type === \'tick\' && e.snapshot.users <= 6)');
 		assert.equal(ticks.at(-1)!.type === 'tick' && ticks.at(-1)!.snapshot.users, 6);
 		const stats = await mock.stats();
 		const extra = stats.completed - (app.totalRequests + 1);
 		assert.ok(extra >= 0 && extra <= 6, `mock completed ${stats.completed}, we counted ${app.totalRequests} (+1 healthcheck)`);
 		const ttftSamples = app.steps.reduce((a, s) => a + s.successes, 0);
-		assert.ok(ttftSamples > 0);
+		assert.ok(ttftSamples > 0, 'ttftSamples > 0');
 	} finally {
 		await mock.close();
 	}

@@ -162,13 +162,13 @@ test('stream shape and timing', async () => {
 		assert.equal(r.status, 200);
 		assert.equal(r.headers['content-type'], 'text/event-stream');
 		assert.equal(r.headers['cache-control'], 'no-cache');
-		assert.ok(r.complete);
+		assert.ok(r.complete, 'r.complete');
 		assert.equal(r.events.length, 1 + 20 + 1 + 1);
 		const first = JSON.parse(r.events[0]!.data) as {type: string; item: {type: string; name: string; call_id: string}};
 		assert.equal(first.type, 'response.output_item.done');
 		assert.equal(first.item.type, 'function_call');
 		assert.equal(first.item.name, 'lookup');
-		assert.ok(first.item.call_id);
+		assert.ok(first.item.call_id, 'first.item.call_id');
 		const ds = r.events.slice(1, 21).map((e) => JSON.parse(e.data) as {type: string; delta: string; item_id: string; qpscope_sent_ms?: number});
 		for (const d of ds) {
 			assert.equal(d.type, 'response.output_text.delta');
@@ -181,7 +181,7 @@ test('stream shape and timing', async () => {
 		assert.equal(message.item.id, ds[0]!.item_id);
 		assert.equal(message.item.content[0]!.text, 'word '.repeat(20));
 		assert.equal(r.events.at(-1)!.data, '[DONE]');
-		assert.ok(r.body.endsWith('data: [DONE]\n\n'));
+		assert.ok(r.body.endsWith('data: [DONE]\n\n'), 'r.body.endsWith(\'data: [DONE]\\n\\n\')');
 		// The first delta: ttft + one chunk delay; the sent stamp is on the same clock as ours.
 		const firstDelta = deltas(r)[0]!;
 		assert.ok(firstDelta.at >= 55 && firstDelta.at < 1000, `first delta at ${firstDelta.at} ms`);
@@ -306,7 +306,7 @@ test('client disconnect frees the slot and counts as aborted', async () => {
 		assert.equal(stats.aborted, 2);
 		assert.equal(stats.completed, 0);
 		const next = await call(mock.url, '/invocations', {body: {...STREAM}}).result;
-		assert.ok(next.ms < 1500 && next.events.at(-1)?.data === '[DONE]');
+		assert.ok(next.ms < 1500 && next.events.at(-1)?.data === '[DONE]', 'next.ms < 1500 && next.events.at(-1)?.data === \'[DONE]\'');
 	});
 });
 
@@ -327,7 +327,7 @@ test('fault: --cut-rate 1 closes the socket mid-stream', async () => {
 		const r = await call(mock.url, '/invocations', {body: STREAM}).result;
 		assert.equal(r.status, 200);
 		assert.equal(r.complete, false);
-		assert.ok(!r.events.some((e) => e.data === '[DONE]'));
+		assert.ok(!r.events.some((e) => e.data === '[DONE]'), '!r.events.some((e) => e.data === \'[DONE]\')');
 		const n = deltas(r).length;
 		assert.ok(n >= 3 && n <= 7, `${n} deltas before the cut`);
 		const stats = await mock.stats();
@@ -342,7 +342,7 @@ test('fault: --error-event-rate 1 sends an error event then [DONE]', async () =>
 	await withMock({chunkCount: 10, chunkDelayMs: 5, errorEventRate: 1, seed: 1}, async (mock) => {
 		const r = await call(mock.url, '/invocations', {body: STREAM}).result;
 		assert.equal(r.status, 200);
-		assert.ok(r.complete);
+		assert.ok(r.complete, 'r.complete');
 		const n = deltas(r).length;
 		assert.ok(n > 0 && n < 10, `${n} deltas before the error`);
 		assert.deepEqual(JSON.parse(r.events.at(-2)!.data), {error: {message: 'mock: agent raised'}});

@@ -66,7 +66,7 @@ test('a headless run writes every file, Locust-compatible, with QPS never double
 	const again = await runCli(quick(results, {'--max-users': '2'}), {timeoutMs: 60_000});
 	assert.equal(again.code, 0, again.stderr);
 	assert.match(again.stdout, /r1 exists: writing to .*r1-2/);
-	assert.ok(fs.existsSync(path.join(results, 'r1-2', 'summary.json')));
+	assert.ok(fs.existsSync(path.join(results, 'r1-2', 'summary.json')), 'fs.existsSync(path.join(results, \'r1-2\', \'summary.json\'))');
 	assert.equal((JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary).apps[0]!.steps.length, 2);
 });
 
@@ -95,7 +95,7 @@ test('SIGINT mid-step: exit 130, finished steps kept, the partial step marked, e
 	const steps = fs.readFileSync(path.join(dir, app.label, 'steps.csv'), 'utf8').trim().split(/\r?\n/);
 	assert.equal(steps.length, 3);
 	assert.match(steps[2]!, /,true,true,/, 'the partial step is marked in steps.csv');
-	assert.ok(fs.readFileSync(path.join(dir, app.label, 'results_stats_history.csv'), 'utf8').split('\r\n').length > 10);
+	assert.ok(fs.readFileSync(path.join(dir, app.label, 'results_stats_history.csv'), 'utf8').split('\r\n').length > 10, 'fs.readFileSync(path.join(dir, app.label, \'results_stats_history.csv\'), \'u...');
 });
 
 test('an SLO that fails at every step: exit 1', async () => {
@@ -142,7 +142,7 @@ test('bad input: one line naming the flag, the value and the fix; exit 2; nothin
 	// JSON Lines bodies are cycled; stream is set when missing.
 	const c = buildRunConfig({appUrl: [url], bodyFile: jsonl}, {});
 	assert.equal(c.bodies.length, 2);
-	assert.ok(c.bodies.every((b) => JSON.parse(b).stream === true));
+	assert.ok(c.bodies.every((b) => JSON.parse(b).stream === true), 'c.bodies.every((b) => JSON.parse(b).stream === true)');
 	// Through the CLI: exit 2, one line on stderr, no stack trace, no folder made.
 	const results = tmpDir();
 	for (const args of [['run', '--app-url', url, '--step-size', '9', '--max-users', '3'], ['--app-url', 'nope'], ['frobnicate'], ['run', '--max-userz', '3', '--app-url', url], ['run', '--app-url', url, '--max-users', '3', '--max-users', '4']]) {

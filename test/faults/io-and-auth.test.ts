@@ -163,7 +163,7 @@ test('a 401 storm: counted as auth failures, a refresh forced, the run goes on; 
 		const s = JSON.parse(fs.readFileSync(path.join(results, 'io', 'summary.json'), 'utf8')) as RunSummary;
 		const authFailures = s.apps[0]!.failures.filter((f) => f.outcome === 'auth_error');
 		assert.equal(authFailures.length, 1, `one message, the echoed token replaced: ${JSON.stringify(s.apps[0]!.failures)}`);
-		assert.ok(authFailures[0]!.count > 0);
+		assert.ok(authFailures[0]!.count > 0, 'authFailures[0]!.count > 0');
 		assert.ok(ws.issued.length >= 2, 'the 401 forced a refresh');
 		assert.equal(s.apps[0]!.status, 'completed');
 		// Redaction: every output, every file of the run (dashboard included), for every secret used.

@@ -52,7 +52,7 @@ test('app killed in the middle of a step, then back: connection errors counted p
 	assert.ok(outage.failuresByMessage.some((f) => f.outcome === 'connection_error' || f.outcome === 'no_done'), JSON.stringify(outage.failuresByMessage));
 	assert.equal(outage.passed, false);
 	assert.equal(app.steps[2]!.failures, 0, 'recovered: the next step is clean');
-	assert.ok(app.steps[2]!.successQps > 0);
+	assert.ok(app.steps[2]!.successQps > 0, 'app.steps[2]!.successQps > 0');
 	assert.ok(failuresBySecond.filter(([, f]) => f > 0).length >= 1, 'failures are seen per second');
 	assert.equal(app.maxQpsUsers, 6);
 });

@@ -45,7 +45,7 @@ test('SIGINT during the healthcheck: exit 130 at once, the app recorded as stopp
 	const s = readSummary(results);
 	assert.equal(s.status, 'stopped');
 	assert.equal(s.apps[0]!.status, 'stopped');
-	assert.ok(fs.existsSync(path.join(results, 'stop', 'test_config.json')));
+	assert.ok(fs.existsSync(path.join(results, 'stop', 'test_config.json')), 'fs.existsSync(path.join(results, \'stop\', \'test_config.json\'))');
 });
 
 test('SIGTERM during the warmup: exit 130, no step, summary valid', async () => {
