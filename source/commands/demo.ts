@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
 	const flags: RunFlags = parseRunArgv(argv, HELP);
 	const mock = await startMock({...DEMO_MOCK, port: 0});
 	try {
-		const config = buildRunConfig({...DEMO_RAMP, runName: undefined, ...stripUndefined(flags), appUrl: [mock.url], label: flags.label ?? ['demo-mock-w2']});
+		const config = buildRunConfig({...DEMO_RAMP, runName: undefined, ...stripUndefined(flags), appUrl: [mock.url], label: flags.label?.length ? flags.label : ['demo-mock-w2']});
 		const line = describeMock(mock);
 		return await runLoadTest(config, {
 			extraConfig: {demo: true, mock: {...mock.options, capacityQps: mock.capacityQps}},
