@@ -177,6 +177,9 @@ export interface SecondStats {
 	completed: number;
 	successes: number;
 	failures: number;
+	/** Completions per second in this second by Little's law (in flight / mean latency): no lockstep jitter. */
+	qps: number;
+	successQps: number;
 	ttftMs: Pcts;
 	latencyMs: Pcts;
 }

@@ -37,9 +37,12 @@ function step(users: number, successQps: number, latencyP50: number, extra: Part
 }
 
 test('the answer: max success QPS over passing steps; saturation where QPS flattens while latency rises', () => {
-	const steps = [step(10, 12.5, 800), step(20, 24.8, 810), step(30, 25.3, 1200), step(40, 25.1, 1600), step(50, 30, 900, {passed: false, failedChecks: ['x']})];
+	const steps = [step(10, 12.5, 800), step(20, 23.0, 810), step(30, 25.3, 1200), step(40, 25.1, 1600), step(50, 30, 900, {passed: false, failedChecks: ['x']})];
 	assert.equal(maxQpsStep(steps)!.users, 30);
-	assert.equal(saturatedAtUsers(steps), 20);
+	// Within 2% of the top is the plateau: the first step on it carries the answer.
+	assert.equal(maxQpsStep([step(10, 12.5, 800), step(20, 25.0, 810), step(30, 25.0, 1200), step(40, 25.4, 1600)])!.users, 20);
+	assert.equal(maxQpsStep([step(10, 12.5, 800), step(20, 24.0, 810), step(30, 25.4, 1200)])!.users, 30);
+	assert.equal(saturatedAtUsers(steps), 30);
 	assert.equal(saturatedAtUsers(steps.slice(0, 2)), null, 'still growing: not saturated');
 	// A flat QPS with falling latency is not saturation.
 	assert.equal(saturatedAtUsers([step(10, 10, 900), step(20, 10.2, 800)]), null);
@@ -79,7 +82,7 @@ test('queue mock of known capacity: per-step QPS matches users / stream time bel
 		assert.ok(within(app.steps[0]!.successQps, 10, 0.15), `2 users: ${app.steps[0]!.successQps}`);
 		assert.ok(within(app.steps[1]!.successQps, 20, 0.12), `4 users: ${app.steps[1]!.successQps}`);
 		assert.ok(within(app.maxQps!, 20, 0.1), `max ${app.maxQps}`);
-		assert.ok(app.steps[2]!.latencyMs.p50! > app.steps[1]!.latencyMs.p50! * 1.3, 'queueing shows in latency');
+		assert.ok(app.steps[2]!.latencyMs.p95! > app.steps[1]!.latencyMs.p95! * 1.5, 'queueing shows in latency');
 		assert.equal(app.saturatedAtUsers, 4);
 		// The mock's own count agrees with ours: every stream it completed was counted, or was the healthcheck,
 		// or ended in the 50 ms between the ramp's end and the abort of what was in flight (at most one a user).

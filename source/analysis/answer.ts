@@ -38,9 +38,22 @@ function eligible(step: StepSummary): boolean {
 	return step.passed && !(step.partial && step.seconds < MIN_STEADY_SECONDS);
 }
 
+/**
+ * Steps within this share of the highest success QPS are equal within measurement noise. Past saturation
+ * a closed loop keeps the same QPS at every step (25.0, 25.0, 25.1, 25.3 …) while latency climbs; the
+ * answer is the first step that reaches the plateau, not the last one that happened to read 1% higher.
+ */
+export const QPS_TIE = 0.02;
+
+/** The step that carries the answer: among passing steps within QPS_TIE of the highest success QPS, the fewest users. */
 export function maxQpsStep(steps: StepSummary[]): StepSummary | null {
+	const candidates = steps.filter(eligible);
+	if (candidates.length === 0) return null;
+	const top = Math.max(...candidates.map((s) => s.successQps));
 	let best: StepSummary | null = null;
-	for (const s of steps) if (eligible(s) && (best === null || s.successQps > best.successQps)) best = s;
+	for (const s of candidates) {
+		if (s.successQps >= top * (1 - QPS_TIE) && (best === null || s.users < best.users)) best = s;
+	}
 	return best;
 }
 

@@ -261,6 +261,8 @@ export async function runApp(ctx: AppRunContext): Promise<AppSummary> {
 				completed: lastSecond.completed,
 				successes: lastSecond.successes,
 				failures: lastSecond.failures,
+				qps: lastSecond.rate(1),
+				successQps: lastSecond.rate(1, 'successes'),
 				ttftMs: pcts(lastSecond.ttft),
 				latencyMs: pcts(lastSecond.latency),
 			},
