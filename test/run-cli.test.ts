@@ -161,3 +161,15 @@ test('labels: derived from the URL without the workspace id, loopback as localho
 	assert.deepEqual(assignLabels(['http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:2'], []), ['localhost-1', 'localhost-1-2', 'localhost-2']);
 	assert.deepEqual(assignLabels(['http://127.0.0.1:1', 'http://127.0.0.1:2'], ['../../etc', 'a b/c']), ['etc', 'a-b-c']);
 });
+
+test('CSV cells from servers: quoted, and never read as a spreadsheet formula', async () => {
+	const {cell, row} = await import('../source/output/locust-csv.ts');
+	assert.equal(cell('=HYPERLINK("http://x")'), `"'=HYPERLINK(""http://x"")"`);
+	assert.equal(cell('+1'), "'+1");
+	assert.equal(cell('-cmd'), "'-cmd");
+	assert.equal(cell('@SUM(A1)'), "'@SUM(A1)");
+	assert.equal(cell('a,b'), '"a,b"');
+	assert.equal(cell('line\nbreak'), '"line\nbreak"');
+	assert.equal(cell(-1.5), '-1.5', 'numbers are numbers');
+	assert.equal(row(['POST', 3]), 'POST,3\r\n');
+});

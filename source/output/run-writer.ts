@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {redact} from '../auth/secrets.ts';
+import {stripControl} from '../ui/sanitize.ts';
 import {maxQpsStep, saturatedAtUsers} from '../analysis/answer.ts';
 import type {AppSummary, EngineEvent, PublicConfig, RunSummary, StepSummary, WindowView} from '../types.ts';
 import {VERSION} from '../version.ts';
@@ -113,7 +114,7 @@ export class RunWriter {
 	}
 
 	log(message: string): void {
-		this.guard('run.log', () => this.append(path.join(this.dir, 'run.log'), `${new Date().toISOString()} ${redact(message).replace(/[\r\n]+/g, ' ')}\n`));
+		this.guard('run.log', () => this.append(path.join(this.dir, 'run.log'), `${new Date().toISOString()} ${redact(stripControl(message))}\n`));
 	}
 
 	writeConfig(extra: Record<string, unknown> = {}): void {
