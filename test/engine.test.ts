@@ -44,8 +44,9 @@ test('the answer: max success QPS over passing steps; saturation where QPS flatt
 	assert.equal(maxQpsStep([step(10, 12.5, 800), step(20, 24.0, 810), step(30, 25.4, 1200)])!.users, 30);
 	assert.equal(saturatedAtUsers(steps), 30);
 	assert.equal(saturatedAtUsers(steps.slice(0, 2)), null, 'still growing: not saturated');
-	// A flat QPS with falling latency is not saturation.
+	// A flat QPS with falling latency is not saturation; with a failure rate that jumps (shedding) it is.
 	assert.equal(saturatedAtUsers([step(10, 10, 900), step(20, 10.2, 800)]), null);
+	assert.equal(saturatedAtUsers([step(10, 10, 400), step(20, 10.2, 400, {failureRate: 0.6})]), 10);
 	// A stub cut short by a stop cannot carry the answer.
 	assert.equal(maxQpsStep([step(10, 10, 800), step(20, 99, 800, {partial: true, seconds: 0.5})])!.users, 10);
 });

@@ -59,7 +59,8 @@ export function maxQpsStep(steps: StepSummary[]): StepSummary | null {
 
 /**
  * The users of the first step after which adding users raised success QPS by less than 5% while latency
- * (p50) rose; null when it never saturated within the ramp.
+ * (p50) rose or, for an app that sheds load instead of queueing it, the failure rate rose by more than a
+ * point; null when it never saturated within the ramp.
  */
 export function saturatedAtUsers(steps: StepSummary[]): number | null {
 	const full = steps.filter((s) => !(s.partial && s.seconds < MIN_STEADY_SECONDS) && s.requests > 0);
@@ -67,8 +68,9 @@ export function saturatedAtUsers(steps: StepSummary[]): number | null {
 		const a = full[i]!;
 		const b = full[i + 1]!;
 		const flat = b.successQps < a.successQps * (1 + SATURATION_GAIN);
-		const slower = a.latencyMs.p50 !== null && b.latencyMs.p50 !== null ? b.latencyMs.p50 > a.latencyMs.p50 : b.failureRate > a.failureRate;
-		if (flat && slower) return a.users;
+		const slower = a.latencyMs.p50 !== null && b.latencyMs.p50 !== null && b.latencyMs.p50 > a.latencyMs.p50;
+		const shedding = b.failureRate > a.failureRate + 0.01;
+		if (flat && (slower || shedding)) return a.users;
 	}
 	return null;
 }
