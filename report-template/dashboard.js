@@ -490,7 +490,7 @@
 			layout: {padding: {top: 8, right: 14}},
 			scales: {
 				x: {type: 'linear', min: 0, max: o.xMax, title: {display: true, text: 'users (concurrent streams)'}, ticks: {precision: 0, maxTicksLimit: 12}, grid: {color: theme.grid}},
-				y: {beginAtZero: true, suggestedMax: o.yMax, title: {display: true, text: o.yTitle}, ticks: {maxTicksLimit: 7}, grid: {color: theme.grid}},
+				y: {beginAtZero: true, suggestedMax: o.yMax, max: o.yHardMax, title: {display: true, text: o.yTitle}, ticks: {maxTicksLimit: 7}, grid: {color: theme.grid}},
 			},
 			plugins: {
 				legend: {
@@ -638,13 +638,25 @@
 		});
 	}
 
+	// When failures complete far faster than successes (an app shedding load with instant 503s), the
+	// all-completions line would flatten the successful ones to zero: keep the scale on successes.
+	function qpsScale(es) {
+		var success = 0;
+		var all = 0;
+		es.forEach(function (e) { e.steps.forEach(function (s) { success = Math.max(success, s.successQps || 0); all = Math.max(all, s.qps || 0); }); });
+		if (success > 0 && all > 2 * success) return {yMax: niceCeil(success * 1.15), note: ' All completions reach ' + Math.round(all).toLocaleString('en-US') + '/s, above the scale.'};
+		return {yMax: undefined, note: ''};
+	}
+
 	function renderOverlay(root, es, xMax) {
+		var scale = qpsScale(es);
 		var grid = h('div', {class: 'grid-2'});
 		root.appendChild(grid);
 		METRICS.forEach(function (m) {
 			var caption = m.id === 'qps' ? 'Successful streams per second at each step' + (es.some(function (e) { return e.steps.some(function (s) { return s.failures > 0; }); }) ? '; dashed: all completions, failures included.' : '.')
 				: m.pcts ? state.pct + ' per step' + (m.id === 'ttft' ? ' (time to the first text delta).' : ' (to the end of the stream).')
 				: 'Share of requests that failed at each step.';
+			if (m.id === 'qps') caption += scale.note;
 			var cc = chartCard(m.title + (m.pcts ? ' (' + state.pct + ')' : ''), caption, false);
 			grid.appendChild(cc.card);
 			var datasets = [];
@@ -654,7 +666,7 @@
 				cc.box.className = '';
 				return;
 			}
-			var opts = lineOptions({xMax: xMax, yTitle: m.yTitle, fmt: m.fmt, yMax: m.id === 'fail' ? 1 : undefined});
+			var opts = lineOptions({xMax: xMax, yTitle: m.yTitle, fmt: m.fmt, yMax: m.id === 'fail' ? 1 : undefined, yHardMax: m.id === 'qps' ? scale.yMax : undefined});
 			makeChart(cc.box, {type: 'line', data: {datasets: datasets}, options: opts, ariaLabel: m.title + ' by users, one line per app'}, rampCharts);
 		});
 	}
@@ -664,6 +676,7 @@
 		root.appendChild(wrap);
 		var maxes = {};
 		METRICS.forEach(function (m) { maxes[m.id] = metricMax(es, m); });
+		var scale = qpsScale(es);
 		es.forEach(function (e) {
 			var panel = h('div', {class: 'panel'},
 				h('div', {class: 'panel-head'}, h('h3', {class: 'card-title'}, h('span', {class: 'swatch', color: e.color}), h('span', {text: e.key})),
@@ -684,7 +697,7 @@
 					box.appendChild(placeholder(missingText(m, [e])));
 					return;
 				}
-				var opts = lineOptions({xMax: xMax, yTitle: m.yTitle, fmt: m.fmt, yMax: m.id === 'fail' ? Math.max(1, maxes[m.id]) : maxes[m.id] || undefined, legend: m.id !== 'fail'});
+				var opts = lineOptions({xMax: xMax, yTitle: m.yTitle, fmt: m.fmt, yMax: m.id === 'fail' ? Math.max(1, maxes[m.id]) : maxes[m.id] || undefined, yHardMax: m.id === 'qps' ? scale.yMax : undefined, legend: m.id !== 'fail'});
 				opts.scales.x.title.display = false;
 				opts.plugins.legend.labels.boxWidth = 14;
 				opts.plugins.legend.labels.font = {size: 11};
