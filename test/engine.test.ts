@@ -193,3 +193,26 @@ test('worker threads: users spread over 2 load threads, windows merged exactly, 
 		await mock.close();
 	}
 });
+
+test('--stop-when-saturated ends the ramp two steps after saturation; --parallel-apps ramps apps at once', async () => {
+	// 2 streams of 100 ms: 20 QPS; saturates at 2 users.
+	const a = await startMock({port: 0, capacity: 2, overload: 'queue', chunkCount: 5, chunkDelayMs: 20});
+	const b = await startMock({port: 0, capacity: 2, overload: 'queue', chunkCount: 5, chunkDelayMs: 20});
+	try {
+		const started = Date.now();
+		const {summary, events} = await runEngine({appUrl: [a.url, b.url], maxUsers: '10', stepSize: '1', stepDuration: '3', settle: '1', stopWhenSaturated: true, parallelApps: true});
+		const elapsed = (Date.now() - started) / 1000;
+		for (const app of summary.apps) {
+			assert.equal(app.status, 'completed');
+			assert.equal(app.saturatedAtUsers, 2, `${app.label} saturated at ${app.saturatedAtUsers}`);
+			assert.equal(app.steps.length, 4, `${app.label}: steps ${app.steps.map((s) => s.users).join(',')}`);
+			assert.match(app.reason!, /two steps after saturation at 2 users/);
+		}
+		assert.ok(elapsed < 4 * 3 + 8, `both apps ramped at once: ${elapsed} s`);
+		const labels = new Set(events.flatMap((e) => (e.type === 'tick' ? [e.snapshot.label] : [])));
+		assert.equal(labels.size, 2, 'ticks for both apps');
+	} finally {
+		await a.close();
+		await b.close();
+	}
+});
