@@ -10,7 +10,7 @@ import {startMock, type MockHandle} from '../source/mock/server.ts';
 import type {RunSummary} from '../source/types.ts';
 import {ROOT, runCli, tmpDir} from './helpers.ts';
 
-const LEGACY = path.join(ROOT, '..', 'shared', 'fixtures', 'legacy-locust-run', 'medium_agent-ref-w2');
+const LEGACY = path.join(ROOT, 'test', 'fixtures', 'legacy-locust-run', 'medium_agent-ref-w2');
 const firstLine = (file: string) => fs.readFileSync(file, 'utf8').split('\r\n')[0];
 
 let mock: MockHandle;
