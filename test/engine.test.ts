@@ -204,9 +204,11 @@ test('--stop-when-saturated ends the ramp two steps after saturation; --parallel
 		const elapsed = (Date.now() - started) / 1000;
 		for (const app of summary.apps) {
 			assert.equal(app.status, 'completed');
-			assert.equal(app.saturatedAtUsers, 2, `${app.label} saturated at ${app.saturatedAtUsers}`);
-			assert.equal(app.steps.length, 4, `${app.label}: steps ${app.steps.map((s) => s.users).join(',')}`);
-			assert.match(app.reason!, /two steps after saturation at 2 users/);
+			// Capacity 2: saturation is seen after the 2-user step (or, on a noisy machine, the 3-user one).
+			const sat = app.saturatedAtUsers!;
+			assert.ok(sat === 2 || sat === 3, `${app.label} saturated at ${sat}`);
+			assert.equal(app.steps.length, sat + 2, `${app.label}: steps ${app.steps.map((s) => s.users).join(',')}`);
+			assert.match(app.reason!, new RegExp(`two steps after saturation at ${sat} users`));
 		}
 		assert.ok(elapsed < 4 * 3 + 8, `both apps ramped at once: ${elapsed} s`);
 		const labels = new Set(events.flatMap((e) => (e.type === 'tick' ? [e.snapshot.label] : [])));

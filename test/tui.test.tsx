@@ -526,6 +526,9 @@ describe('final answer', () => {
 	test('demo-feed end to end in a child process: production React, NO_COLOR, exits 0 with the answer on screen', async () => {
 		const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'};
 		delete env.NODE_ENV;
+		// ink draws only the last frame when it believes it runs in CI (is-in-ci), and CI runs with CI=true.
+		delete env.CI;
+		delete env.CONTINUOUS_INTEGRATION;
 		const args = ['--import', 'tsx', 'source/ui/tui/demo-feed.tsx', '--apps', '2', '--steps', '3', '--step-seconds', '2', '--tick-ms', '15'];
 		const child = spawn(process.execPath, args, {cwd: new URL('..', import.meta.url), env, stdio: ['ignore', 'pipe', 'pipe']});
 		let out = '';
