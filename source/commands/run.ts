@@ -162,7 +162,10 @@ export interface RunHooks {
 
 /** Runs a whole load test from a validated config; returns the exit code. */
 export async function runLoadTest(config: RunConfig, hooks: RunHooks = {}): Promise<number> {
-	const tui = config.tui && process.stdout.isTTY === true && process.env.CI !== 'true';
+	// As ink decides (is-in-ci): in CI it would draw only the last frame, so print lines instead.
+	const env = process.env;
+	const inCi = ('CI' in env && env.CI !== '0' && env.CI !== 'false') || 'CONTINUOUS_INTEGRATION' in env;
+	const tui = config.tui && process.stdout.isTTY === true && !inCi;
 	const early: string[] = [];
 	// A run of loopback apps only (the mock) needs no token, even when DATABRICKS_* variables are set.
 	const allLoopback = config.apps.every((a) => a.loopback);
