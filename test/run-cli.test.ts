@@ -29,7 +29,7 @@ const quick = (results: string, over: Record<string, string> = {}) =>
 
 test('a headless run writes every file, Locust-compatible, with QPS never doubled', async () => {
 	const results = tmpDir();
-	const r = await runCli(quick(results, {'--label': 'mock-a'}), {timeoutMs: 60_000});
+	const r = await runCli(quick(results, {'--label': 'mock-a', '--dashboard': 'true'}), {timeoutMs: 60_000});
 	assert.equal(r.code, 0, r.stderr);
 	assert.match(r.stdout, /step +1 +2 users/);
 	assert.match(r.stdout, /mock-a serves [\d.]+ QPS at \d users/);
@@ -62,6 +62,10 @@ test('a headless run writes every file, Locust-compatible, with QPS never double
 	const config = JSON.parse(fs.readFileSync(path.join(dir, 'test_config.json'), 'utf8'));
 	assert.deepEqual(config.appUrls, [mock.url]);
 	assert.equal(config.stepDuration, 3);
+	// --dashboard: the page embeds exactly summary.json.
+	const html = fs.readFileSync(path.join(dir, 'dashboard.html'), 'utf8');
+	const embedded = JSON.parse(html.match(/<script type="application\/json" id="qpscope-data">([\s\S]*?)<\/script>/)![1]!);
+	assert.deepEqual(embedded.runs[0].summary, summary);
 	// The same run name again: a new folder, said out loud, nothing overwritten.
 	const again = await runCli(quick(results, {'--max-users': '2'}), {timeoutMs: 60_000});
 	assert.equal(again.code, 0, again.stderr);
