@@ -12,6 +12,8 @@ export type EventKind =
 const OTHER: EventKind = {type: 'other'};
 const DELTA: EventKind = {type: 'delta'};
 const INVALID: EventKind = {type: 'invalid'};
+/** One scan for both markers of an error (two `includes` scanned a delta twice). */
+const MAYBE_ERROR = /"error"|response\.failed/;
 
 function errorText(value: unknown): string {
 	if (typeof value === 'string') return value;
@@ -34,7 +36,7 @@ function errorText(value: unknown): string {
  * used for the first delta of a stream only.
  */
 export function classifyEvent(data: string, wantDetail = false): EventKind {
-	const maybeError = data.includes('"error"') || data.includes('response.failed');
+	const maybeError = MAYBE_ERROR.test(data);
 	if (!maybeError && !wantDetail && data.includes('"response.output_text.delta"')) return DELTA;
 	let parsed: unknown;
 	try {

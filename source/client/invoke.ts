@@ -1,9 +1,11 @@
 // One streamed invocation -> one complete record (see InvocationRecord in ../types.ts).
-// undici for HTTP, eventsource-parser for SSE, a streaming TextDecoder (undici 7's setEncoding does not decode).
+// undici's dispatch() with one handler object per request (no response stream: every body chunk comes straight
+// to onResponseData); a chunk that is exactly one `data: ...` event is read at once, anything else goes through
+// eventsource-parser and a streaming TextDecoder (undici 7's setEncoding does not decode). See bench/RESULTS.md.
 // All times come from the monotonic clock (performance.now()).
 import {performance} from 'node:perf_hooks';
 import {Agent, type Dispatcher} from 'undici';
-import {createParser, type EventSourceMessage} from 'eventsource-parser';
+import {createParser, type EventSourceMessage, type EventSourceParser} from 'eventsource-parser';
 import type {InvocationRecord, Outcome} from '../types.ts';
 import {classifyEvent} from './events.ts';
 import {watchdog, type Watched} from './watchdog.ts';
@@ -24,8 +26,8 @@ export interface InvokeOptions {
 	idleTimeoutMs: number;
 	/** Stops the request at once; it is then reported as 'aborted', not as a failure. */
 	signal?: AbortSignal;
-	/** Called with each gap between consecutive text deltas (inter-chunk latency), ms. */
-	onGap?: (ms: number) => void;
+	/** Called with each gap between consecutive text deltas (inter-chunk latency), ms, and the performance.now() of the later delta. */
+	onGap?: (ms: number, at: number) => void;
 	/** Largest single SSE event accepted, bytes (default 4 MiB). */
 	maxEventBytes?: number;
 }
@@ -89,211 +91,384 @@ function connectionMessage(error: unknown): string {
 	}
 }
 
-/**
- * Performs one streamed invocation and returns its record. Never throws: every failure is an outcome.
- */
-export async function invoke(options: InvokeOptions): Promise<InvokeResult> {
-	const t0 = performance.now();
-	const startMs = performance.timeOrigin + t0;
-	let ttfbMs: number | null = null;
-	let firstEventMs: number | null = null;
-	let ttftMs: number | null = null;
-	let lastDeltaAt = 0;
-	let chunks = 0;
-	let events = 0;
-	let bytes = 0;
-	let status: number | null = null;
-	let done = false;
-	let errorMessage: string | null = null;
-	let badJson = false;
-	let serverFirstDeltaMs: number | null = null;
-	let eventBytes = 0;
-	const maxEventBytes = options.maxEventBytes ?? 4 * 1024 * 1024;
+/** `{stream: true}` for the streaming TextDecoder, allocated once. */
+const STREAM = {stream: true} as const;
 
-	const controller = new AbortController();
-	let stopReason: 'aborted' | 'timeout' | 'idle_timeout' | 'too_large' | null = null;
-	const stop = (reason: NonNullable<typeof stopReason>) => {
-		if (stopReason) return;
-		stopReason = reason;
-		controller.abort(reason);
-	};
-	const external = options.signal;
-	const onExternalAbort = () => stop('aborted');
-	if (external) {
-		if (external.aborted) stopReason = 'aborted';
-		else external.addEventListener('abort', onExternalAbort, {once: true});
+type StopReason = 'aborted' | 'timeout' | 'idle_timeout' | 'too_large';
+
+/** The last URL split for undici (every request of a run goes to the same one or few). */
+let lastUrl = '';
+let lastTarget: {origin: string; path: string} = {origin: '', path: ''};
+function targetOf(text: string): {origin: string; path: string} {
+	if (text !== lastUrl) {
+		const url = new URL(text);
+		lastTarget = {origin: url.origin, path: url.pathname + url.search};
+		lastUrl = text;
 	}
-	const watched: Watched = {
-		deadline: options.timeoutMs > 0 ? t0 + options.timeoutMs : Infinity,
-		idleMs: options.idleTimeoutMs > 0 ? options.idleTimeoutMs : Infinity,
-		lastActivity: t0,
-		expire: (why) => stop(why),
-	};
-	watchdog.add(watched);
+	return lastTarget;
+}
 
-	const finish = (outcome: Outcome, message: string): InvokeResult => {
-		watchdog.delete(watched);
-		external?.removeEventListener('abort', onExternalAbort);
+/** The request headers; the object is reused while the extra headers and the token stay the same. */
+let lastExtra: Record<string, string> | undefined;
+let lastToken: string | undefined;
+let lastHeaders: Record<string, string> | undefined;
+function headersOf(extra: Record<string, string> | undefined, token: string | undefined): Record<string, string> {
+	if (lastHeaders === undefined || extra !== lastExtra || token !== lastToken) {
+		const headers: Record<string, string> = {'content-type': 'application/json', accept: 'text/event-stream', ...extra};
+		if (token) headers.authorization = `Bearer ${token}`;
+		lastExtra = extra;
+		lastToken = token;
+		lastHeaders = headers;
+	}
+	return lastHeaders;
+}
+
+/**
+ * The invocations in flight per caller signal, with one 'abort' listener per signal instead of one per request
+ * (adding and removing an EventTarget listener costs more than the rest of a short request's bookkeeping).
+ */
+const bySignal = new WeakMap<AbortSignal, Set<Call>>();
+
+function watchSignal(signal: AbortSignal, call: Call): void {
+	let calls = bySignal.get(signal);
+	if (calls === undefined) {
+		const set = new Set<Call>();
+		calls = set;
+		bySignal.set(signal, set);
+		signal.addEventListener(
+			'abort',
+			() => {
+				for (const c of set) c.abortedByCaller();
+				set.clear();
+			},
+			{once: true},
+		);
+	}
+	calls.add(call);
+}
+
+function unwatchSignal(signal: AbortSignal, call: Call): void {
+	bySignal.get(signal)?.delete(call);
+}
+
+/**
+ * One invocation: the undici dispatch handler (no response stream, no promise per step) and the watchdog's
+ * entry at once. Every event of a stream goes straight from undici's parser to `onResponseData`.
+ */
+class Call implements Dispatcher.DispatchHandler, Watched {
+	// Watched
+	deadline: number;
+	idleMs: number;
+	lastActivity: number;
+
+	private readonly t0: number;
+	private readonly startMs: number;
+	private ttfbMs: number | null = null;
+	private firstEventMs: number | null = null;
+	private ttftMs: number | null = null;
+	private lastDeltaAt = 0;
+	private chunks = 0;
+	private events = 0;
+	private bytes = 0;
+	private status: number | null = null;
+	private done = false;
+	private errorMessage: string | null = null;
+	private badJson = false;
+	private serverFirstDeltaMs: number | null = null;
+	private eventBytes = 0;
+	private readonly maxEventBytes: number;
+	/** performance.now() of the chunk being parsed (every event in one read arrived at once). */
+	private now = 0;
+	private stopReason: StopReason | null = null;
+	private controller: Dispatcher.DispatchController | null = null;
+	/** What the body is read for, decided by the status and content type. */
+	private mode: 'headers' | 'sse' | 'error_body' | 'not_sse' = 'headers';
+	/** A bounded piece of a body that is not an event stream (for the message). */
+	private text = '';
+	private contentType = '';
+	private parser: EventSourceParser | null = null;
+	/** The parser and the decoder hold nothing back (the last chunk ended with an empty line). */
+	private clean = true;
+	/** Some chunk was read by the one-event shortcut. */
+	private shortcut = false;
+	private decoder: InstanceType<typeof TextDecoder> | null = null;
+	private settled = false;
+	private readonly onGap: ((ms: number, at: number) => void) | undefined;
+	private readonly external: AbortSignal | undefined;
+
+	constructor(
+		private readonly options: InvokeOptions,
+		private readonly resolve: (r: InvokeResult) => void,
+	) {
+		this.t0 = performance.now();
+		this.startMs = performance.timeOrigin + this.t0;
+		this.maxEventBytes = options.maxEventBytes ?? 4 * 1024 * 1024;
+		this.onGap = options.onGap;
+		this.deadline = options.timeoutMs > 0 ? this.t0 + options.timeoutMs : Infinity;
+		this.idleMs = options.idleTimeoutMs > 0 ? options.idleTimeoutMs : Infinity;
+		this.lastActivity = this.t0;
+		this.external = options.signal;
+	}
+
+	start(): void {
+		const external = this.external;
+		if (external) {
+			if (external.aborted) this.stopReason = 'aborted';
+			else watchSignal(external, this);
+		}
+		watchdog.add(this);
+		if (this.stopReason) return this.stopped();
+		const o = this.options;
+		let target: {origin: string; path: string};
+		try {
+			target = targetOf(o.url);
+		} catch (error) {
+			return this.finish('connection_error', connectionMessage(error));
+		}
+		(o.dispatcher ?? sharedDispatcher()).dispatch(
+			{origin: target.origin, path: target.path, method: 'POST', headers: headersOf(o.headers, o.token), body: o.body},
+			this,
+		);
+	}
+
+	/** The caller's signal was aborted. */
+	abortedByCaller(): void {
+		this.stop('aborted');
+	}
+
+	expire(why: 'timeout' | 'idle_timeout'): void {
+		this.stop(why);
+	}
+
+	private stop(reason: StopReason): void {
+		if (this.stopReason || this.settled) return;
+		this.stopReason = reason;
+		// Before the request is on a socket there is nothing to abort yet: onRequestStart does it.
+		this.controller?.abort(new Error(reason));
+	}
+
+	// --- undici ---
+
+	onRequestStart(controller: Dispatcher.DispatchController): void {
+		this.controller = controller;
+		if (this.stopReason || this.settled) controller.abort(new Error(this.stopReason ?? 'aborted'));
+	}
+
+	onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+		if (statusCode < 200 || this.settled) return; // 1xx: informational
+		const now = performance.now();
+		this.ttfbMs = now - this.t0;
+		this.lastActivity = now;
+		this.status = statusCode;
+		if (statusCode !== 200) {
+			this.mode = 'error_body';
+			return;
+		}
+		const contentType = String(headers['content-type'] ?? '');
+		if (!contentType.includes('event-stream')) {
+			this.mode = 'not_sse';
+			this.contentType = contentType;
+			return;
+		}
+		this.mode = 'sse';
+	}
+
+	onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+		if (this.settled) return;
+		const n = chunk.length;
+		this.bytes += n;
+		switch (this.mode) {
+			case 'sse': {
+				const now = performance.now();
+				this.now = now;
+				this.lastActivity = now;
+				this.eventBytes += n;
+				if (!this.clean || !this.oneEvent(chunk, n)) this.feed(chunk, n);
+				if (this.eventBytes > this.maxEventBytes) this.stop('too_large');
+				// Nothing after [DONE] matters: the result is complete (the rest of the response is read and dropped).
+				if (this.done) this.complete();
+				return;
+			}
+			case 'error_body': {
+				// A bounded piece of the body for the message.
+				if (this.text.length < ERROR_BODY_BYTES) {
+					this.text += chunk.toString('utf8', 0, Math.min(n, ERROR_BODY_BYTES));
+				} else {
+					controller.abort(new Error('error body read'));
+					this.errorBodyDone();
+				}
+				return;
+			}
+			case 'not_sse': {
+				if (this.text.length < 200) this.text += chunk.toString('utf8', 0, Math.min(n, 400));
+				if (this.bytes > ERROR_BODY_BYTES) {
+					controller.abort(new Error('body read'));
+					this.notSseDone();
+				}
+				return;
+			}
+			default:
+		}
+	}
+
+	onResponseEnd(): void {
+		if (this.settled) return;
+		this.ended(null);
+	}
+
+	onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+		if (this.settled) return;
+		this.ended(error);
+	}
+
+	// --- outcomes ---
+
+	/** The response ended (error = null) or failed. */
+	private ended(error: Error | null): void {
+		switch (this.mode) {
+			case 'headers':
+				if (this.stopReason) return this.stopped();
+				return this.finish('connection_error', connectionMessage(error));
+			case 'error_body':
+				return this.errorBodyDone();
+			case 'not_sse':
+				return this.notSseDone();
+			case 'sse':
+				if (this.stopReason) return this.stopped();
+				if (error && !this.done) {
+					if (this.errorMessage) return this.finish('error_event', `error event: ${this.errorMessage}`);
+					return this.finish('no_done', `stream cut before [DONE] (${connectionMessage(error)})`);
+				}
+				return this.complete();
+		}
+	}
+
+	private errorBodyDone(): void {
+		if (this.stopReason === 'aborted') return this.stopped();
+		const status = this.status!;
+		// A server that echoes the Authorization header must not put our token into a message.
+		const token = this.options.token;
+		const detail = oneLine(token ? this.text.split(token).join('***') : this.text, 200);
+		const outcome: Outcome = status === 401 || status === 403 ? 'auth_error' : 'http_error';
+		this.finish(outcome, detail ? `HTTP ${status}: ${detail}` : `HTTP ${status}`);
+	}
+
+	private notSseDone(): void {
+		if (this.stopReason) return this.stopped();
+		const contentType = this.contentType;
+		const kind = contentType ? contentType.split(';')[0]!.trim() : 'no content-type';
+		this.finish('not_sse', `200 but not an event stream (${oneLine(kind, 60)})`);
+	}
+
+	/** The stream is over: [DONE] came, or the server ended it. */
+	private complete(): void {
+		if (this.errorMessage) return this.finish('error_event', `error event: ${this.errorMessage}`);
+		if (this.badJson) return this.finish('not_sse', 'invalid JSON in an SSE event');
+		if (!this.done) return this.finish('no_done', this.events === 0 ? 'stream ended without any event' : 'stream ended without [DONE]');
+		if (this.chunks === 0) return this.finish('no_text_delta', 'no text delta before [DONE]');
+		this.finish('ok', '');
+	}
+
+	private stopped(): void {
+		const o = this.options;
+		switch (this.stopReason) {
+			case 'timeout':
+				return this.finish('timeout', `request timeout after ${Math.round(o.timeoutMs / 1000)} s`);
+			case 'idle_timeout':
+				return this.finish('idle_timeout', `no data for ${Math.round(o.idleTimeoutMs / 1000)} s (stalled stream)`);
+			case 'too_large':
+				return this.finish('not_sse', `an SSE event larger than ${Math.round(this.maxEventBytes / 1024)} KiB`);
+			default:
+				return this.finish('aborted', 'aborted');
+		}
+	}
+
+	private finish(outcome: Outcome, message: string): void {
+		if (this.settled) return;
+		this.settled = true;
+		watchdog.delete(this);
+		if (this.external) unwatchSignal(this.external, this);
 		const end = performance.now();
-		return {
+		this.resolve({
 			outcome,
 			ok: outcome === 'ok',
 			message,
-			status,
-			startMs,
+			status: this.status,
+			startMs: this.startMs,
 			endMs: performance.timeOrigin + end,
-			ttfbMs,
-			firstEventMs,
-			ttftMs,
-			latencyMs: end - t0,
-			chunks,
-			events,
-			bytes,
-			serverFirstDeltaMs,
-		};
-	};
-	const stoppedOutcome = (): InvokeResult => {
-		switch (stopReason) {
-			case 'timeout':
-				return finish('timeout', `request timeout after ${Math.round(options.timeoutMs / 1000)} s`);
-			case 'idle_timeout':
-				return finish('idle_timeout', `no data for ${Math.round(options.idleTimeoutMs / 1000)} s (stalled stream)`);
-			case 'too_large':
-				return finish('not_sse', `an SSE event larger than ${Math.round(maxEventBytes / 1024)} KiB`);
-			default:
-				return finish('aborted', 'aborted');
-		}
-	};
-	if (stopReason) return stoppedOutcome();
-
-	const headers: Record<string, string> = {
-		'content-type': 'application/json',
-		accept: 'text/event-stream',
-		...options.headers,
-	};
-	if (options.token) headers.authorization = `Bearer ${options.token}`;
-
-	let response: Dispatcher.ResponseData;
-	try {
-		const url = new URL(options.url);
-		response = await (options.dispatcher ?? sharedDispatcher()).request({
-			origin: url.origin,
-			path: url.pathname + url.search,
-			method: 'POST',
-			headers,
-			body: options.body,
-			signal: controller.signal,
+			ttfbMs: this.ttfbMs,
+			firstEventMs: this.firstEventMs,
+			ttftMs: this.ttftMs,
+			latencyMs: end - this.t0,
+			chunks: this.chunks,
+			events: this.events,
+			bytes: this.bytes,
+			serverFirstDeltaMs: this.serverFirstDeltaMs,
 		});
-	} catch (error) {
-		if (stopReason) return stoppedOutcome();
-		return finish('connection_error', connectionMessage(error));
 	}
-	ttfbMs = performance.now() - t0;
-	watched.lastActivity = ttfbMs + t0;
-	status = response.statusCode;
-	const body = response.body;
 
-	// Non-200: read a bounded piece of the body for the message.
-	if (status !== 200) {
-		let text = '';
-		try {
-			for await (const chunk of body) {
-				bytes += (chunk as Buffer).length;
-				if (text.length < ERROR_BODY_BYTES) text += (chunk as Buffer).toString('utf8', 0, Math.min((chunk as Buffer).length, ERROR_BODY_BYTES));
-				else break;
-			}
-		} catch {
-			// the message is what we have
+	// --- SSE ---
+
+	/**
+	 * The usual chunk: exactly one whole event, `data: <one line>\n\n`, read without the parser (no decoder
+	 * state, no event object). Only while the parser holds nothing back (`clean`); false for anything else.
+	 */
+	private oneEvent(chunk: Buffer, n: number): boolean {
+		// "data:" ... "\n\n"
+		if (n < 7 || chunk[0] !== 0x64 || chunk[1] !== 0x61 || chunk[2] !== 0x74 || chunk[3] !== 0x61 || chunk[4] !== 0x3a || chunk[n - 1] !== 0x0a || chunk[n - 2] !== 0x0a) return false;
+		const data = chunk.toString('utf8', chunk[5] === 0x20 ? 6 : 5, n - 2);
+		if (data.indexOf('\n') !== -1 || data.indexOf('\r') !== -1) return false;
+		this.shortcut = true;
+		this.onEventData(data);
+		return true;
+	}
+
+	/** Any other chunk: the streaming decoder and eventsource-parser, made on first use. */
+	private feed(chunk: Buffer, n: number): void {
+		if (this.parser === null) {
+			this.parser = createParser({onEvent: this.onEvent});
+			// Chunks already read without them: the stream has started (no byte-order mark to strip any more).
+			if (this.shortcut) this.parser.feed('');
+			this.decoder = new TextDecoder('utf-8', {ignoreBOM: this.shortcut});
 		}
-		if (!body.destroyed) body.destroy();
-		if (stopReason === 'aborted') return stoppedOutcome();
-		const detail = oneLine(text, 200);
-		const outcome: Outcome = status === 401 || status === 403 ? 'auth_error' : 'http_error';
-		return finish(outcome, detail ? `HTTP ${status}: ${detail}` : `HTTP ${status}`);
+		this.parser.feed(this.decoder!.decode(chunk, STREAM));
+		// A chunk that ends with an empty line leaves nothing in the decoder or the parser.
+		this.clean = n >= 2 && chunk[n - 1] === 0x0a && chunk[n - 2] === 0x0a;
 	}
 
-	const contentType = String(response.headers['content-type'] ?? '');
-	if (!contentType.includes('event-stream')) {
-		let text = '';
-		try {
-			for await (const chunk of body) {
-				bytes += (chunk as Buffer).length;
-				if (text.length < 200) text += (chunk as Buffer).toString('utf8', 0, Math.min((chunk as Buffer).length, 400));
-				if (bytes > ERROR_BODY_BYTES) break;
-			}
-		} catch {
-			// the message is what we have
-		}
-		if (!body.destroyed) body.destroy();
-		if (stopReason) return stoppedOutcome();
-		const kind = contentType ? contentType.split(';')[0]!.trim() : 'no content-type';
-		return finish('not_sse', `200 but not an event stream (${oneLine(kind, 60)})`);
-	}
+	private readonly onEvent = (event: EventSourceMessage): void => this.onEventData(event.data);
 
-	const onEvent = (event: EventSourceMessage) => {
-		const now = performance.now();
-		eventBytes = 0;
-		events++;
-		if (firstEventMs === null) firstEventMs = now - t0;
-		const data = event.data;
+	/** One SSE event's data. */
+	private onEventData(data: string): void {
+		const now = this.now;
+		this.eventBytes = 0;
+		this.events++;
+		if (this.firstEventMs === null) this.firstEventMs = now - this.t0;
 		if (data === '[DONE]') {
-			done = true;
+			this.done = true;
 			return;
 		}
-		const kind = classifyEvent(data, ttftMs === null);
+		const kind = classifyEvent(data, this.ttftMs === null);
 		if (kind.type === 'delta') {
-			if (ttftMs === null) {
-				ttftMs = now - t0;
-				if (kind.sentMs !== undefined) serverFirstDeltaMs = kind.sentMs;
-			} else if (options.onGap) {
-				options.onGap(now - lastDeltaAt);
+			if (this.ttftMs === null) {
+				this.ttftMs = now - this.t0;
+				if (kind.sentMs !== undefined) this.serverFirstDeltaMs = kind.sentMs;
+			} else if (this.onGap) {
+				this.onGap(now - this.lastDeltaAt, now);
 			}
-			lastDeltaAt = now;
-			chunks++;
+			this.lastDeltaAt = now;
+			this.chunks++;
 		} else if (kind.type === 'error') {
-			errorMessage ??= oneLine(kind.message, 200);
+			this.errorMessage ??= oneLine(kind.message, 200);
 		} else if (kind.type === 'invalid') {
-			badJson = true;
+			this.badJson = true;
 		}
-	};
-	const parser = createParser({onEvent});
-	const decoder = new TextDecoder();
+	}
+}
 
-	try {
-		await new Promise<void>((resolve, reject) => {
-			body.on('data', (chunk: Buffer) => {
-				const n = chunk.length;
-				bytes += n;
-				eventBytes += n;
-				watched.lastActivity = performance.now();
-				parser.feed(decoder.decode(chunk, {stream: true}));
-				if (eventBytes > maxEventBytes) stop('too_large');
-				if (done) {
-					// Nothing after [DONE] matters; end the response here.
-					resolve();
-				}
-			});
-			body.once('end', () => resolve());
-			body.once('error', reject);
-			body.once('close', () => resolve());
-		});
-	} catch (error) {
-		if (stopReason) return stoppedOutcome();
-		if (!done) {
-			if (errorMessage) return finish('error_event', `error event: ${errorMessage}`);
-			return finish('no_done', `stream cut before [DONE] (${connectionMessage(error)})`);
-		}
-	}
-	body.removeAllListeners('data');
-	if (!done && stopReason) return stoppedOutcome();
-	if (done && !body.destroyed && !body.readableEnded) {
-		// The server should close the response after [DONE]; drain what is left quietly.
-		body.resume();
-		body.on('error', () => {});
-	}
-	if (errorMessage) return finish('error_event', `error event: ${errorMessage}`);
-	if (badJson) return finish('not_sse', 'invalid JSON in an SSE event');
-	if (!done) return finish('no_done', events === 0 ? 'stream ended without any event' : 'stream ended without [DONE]');
-	if (chunks === 0) return finish('no_text_delta', 'no text delta before [DONE]');
-	return finish('ok', '');
+/**
+ * Performs one streamed invocation and returns its record. Never throws: every failure is an outcome.
+ */
+export function invoke(options: InvokeOptions): Promise<InvokeResult> {
+	return new Promise((resolve) => new Call(options, resolve).start());
 }

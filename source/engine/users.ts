@@ -126,7 +126,8 @@ export class UserPool implements LoadPool {
 
 	private async userLoop(): Promise<void> {
 		const signal = this.abort.signal;
-		const onGap = (ms: number) => this.window(this.secondOf(performance.timeOrigin + performance.now())).gap(ms);
+		const origin = performance.timeOrigin;
+		const onGap = (ms: number, at: number) => this.window(this.secondOf(origin + at)).gap(ms);
 		while (!signal.aborted) {
 			const body = this.o.bodies[this.nextBody++ % this.o.bodies.length]!;
 			let token: string | undefined;
