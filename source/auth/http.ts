@@ -1,5 +1,6 @@
 // A small HTTP helper for the token endpoint and the workspace REST API (not for the load itself).
 import {request} from 'undici';
+import {describeNetworkError} from '../client/net-errors.ts';
 import {redact} from './secrets.ts';
 
 export interface HttpAnswer {
@@ -22,47 +23,8 @@ export class NetworkError extends Error {
 
 const MAX_BODY = 1 << 20;
 
-function errorCode(error: unknown): string | undefined {
-	let current: unknown = error;
-	for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-		const code = (current as {code?: unknown}).code;
-		if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
-		current = (current as {cause?: unknown}).cause;
-	}
-	const code = (error as {code?: unknown} | null)?.code;
-	return typeof code === 'string' ? code : undefined;
-}
-
-function describeNetworkError(error: unknown): string {
-	const code = errorCode(error);
-	switch (code) {
-		case 'ECONNREFUSED':
-			return 'connection refused';
-		case 'ECONNRESET':
-			return 'connection reset';
-		case 'ENOTFOUND':
-		case 'EAI_AGAIN':
-			return 'host name not found';
-		case 'ETIMEDOUT':
-		case 'UND_ERR_CONNECT_TIMEOUT':
-			return 'connection timed out';
-		case 'UND_ERR_SOCKET':
-			return 'connection closed by the server';
-		case 'UND_ERR_HEADERS_TIMEOUT':
-		case 'UND_ERR_BODY_TIMEOUT':
-			return 'no answer in time';
-		case 'CERT_HAS_EXPIRED':
-		case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-		case 'SELF_SIGNED_CERT_IN_CHAIN':
-		case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-		case 'ERR_TLS_CERT_ALTNAME_INVALID':
-			return `TLS error (${code})`;
-		default: {
-			const message = error instanceof Error ? error.message : String(error);
-			const text = code ? `${code}: ${message}` : message;
-			return redact(text.split('\n')[0]!.slice(0, 160));
-		}
-	}
+function describe(error: unknown): string {
+	return redact(describeNetworkError(error));
 }
 
 /** Sends one request and reads the whole answer. Throws NetworkError when no HTTP answer came in time. */
@@ -84,7 +46,7 @@ export async function httpRequest(url: string, init: HttpInit): Promise<HttpAnsw
 	} catch (error) {
 		if (timeout.aborted) throw new NetworkError(`no answer within ${formatSeconds(init.timeoutMs)}`);
 		if (init.signal?.aborted) throw new NetworkError('cancelled');
-		throw new NetworkError(describeNetworkError(error));
+		throw new NetworkError(describe(error));
 	}
 }
 

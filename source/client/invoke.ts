@@ -8,6 +8,7 @@ import {Agent, type Dispatcher} from 'undici';
 import {createParser, type EventSourceMessage, type EventSourceParser} from 'eventsource-parser';
 import type {InvocationRecord, Outcome} from '../types.ts';
 import {classifyEvent} from './events.ts';
+import {describeNetworkError} from './net-errors.ts';
 import {watchdog, type Watched} from './watchdog.ts';
 
 export interface InvokeOptions {
@@ -65,31 +66,7 @@ export function oneLine(text: string, n = 200): string {
 	return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
 }
 
-function connectionMessage(error: unknown): string {
-	const e = error as {code?: string; message?: string; cause?: {code?: string}};
-	const code = e?.code ?? e?.cause?.code ?? '';
-	switch (code) {
-		case 'ECONNREFUSED':
-			return 'connection refused';
-		case 'ECONNRESET':
-			return 'connection reset';
-		case 'ENOTFOUND':
-		case 'EAI_AGAIN':
-			return `DNS lookup failed (${code})`;
-		case 'ETIMEDOUT':
-		case 'UND_ERR_CONNECT_TIMEOUT':
-			return 'connect timeout';
-		case 'EPIPE':
-			return 'broken pipe';
-		case 'UND_ERR_SOCKET':
-			return 'socket closed by the server';
-		case 'EHOSTUNREACH':
-		case 'ENETUNREACH':
-			return `network unreachable (${code})`;
-		default:
-			return oneLine(code ? `${code}: ${e?.message ?? ''}` : (e?.message ?? String(error)), 120);
-	}
-}
+const connectionMessage = describeNetworkError;
 
 /** `{stream: true}` for the streaming TextDecoder, allocated once. */
 const STREAM = {stream: true} as const;
