@@ -385,11 +385,7 @@ export async function runApp(ctx: AppRunContext): Promise<AppSummary> {
 
 	const best = maxQpsStep(steps);
 	return {
-		label: app.label,
-		url: app.url,
-		computeSize: app.computeSize,
-		status,
-		reason,
+		...emptyApp(app, status, reason),
 		maxQps: best ? best.successQps : null,
 		maxQpsUsers: best ? best.users : null,
 		saturatedAtUsers: saturatedAtUsers(steps),
@@ -400,6 +396,5 @@ export async function runApp(ctx: AppRunContext): Promise<AppSummary> {
 		steps,
 		failures: total.topFailures(20),
 		startedAt,
-		finishedAt: new Date().toISOString(),
 	};
 }
