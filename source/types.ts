@@ -209,8 +209,10 @@ export interface Snapshot {
 	inFlight: number;
 	/** The last whole second. */
 	second: SecondStats;
-	/** The current step so far (its steady window so far; before that, all of it). */
+	/** The current step so far (its steady window so far; before that, all of it, and steady is false). */
 	step: {
+		/** False while the step's users are still starting or settling: its figures are not the step's yet. */
+		steady: boolean;
 		requests: number;
 		failures: number;
 		qps: number;

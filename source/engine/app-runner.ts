@@ -267,6 +267,7 @@ export async function runApp(ctx: AppRunContext): Promise<AppSummary> {
 				latencyMs: pcts(lastSecond.latency),
 			},
 			step: {
+				steady: steadySeconds > 0,
 				requests: view.completed,
 				failures: view.failures,
 				qps: view.rate(secs),

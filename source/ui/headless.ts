@@ -31,7 +31,7 @@ export function headlessPrinter(o: HeadlessOptions = {}): (event: EngineEvent) =
 				const s = event.snapshot;
 				if (every > 0 && s.elapsedS % every === 0) {
 					out(
-						`   [${s.label}] ${s.elapsedS}s step ${s.stepIndex}/${s.stepCount} users ${s.users}/${s.stepUsers} | last 1s: ${s.second.completed} done, ${s.second.failures} failed | step: ${fmtQps(s.step.successQps)} success QPS, TTFT p95 ${fmtMs(s.step.ttftMs.p95)} | in flight ${s.inFlight} | generator CPU ${Math.round(s.generator.cpuPct)}%`,
+						`   [${s.label}] ${s.elapsedS}s step ${s.stepIndex}/${s.stepCount} users ${s.users}/${s.stepUsers} | last 1s: ${s.second.completed} done, ${s.second.failures} failed | step: ${s.step.steady ? `${fmtQps(s.step.successQps)} success QPS, TTFT p95 ${fmtMs(s.step.ttftMs.p95)}` : 'settling'} | in flight ${s.inFlight} | generator CPU ${Math.round(s.generator.cpuPct)}%`,
 					);
 				}
 				break;

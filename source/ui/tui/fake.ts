@@ -96,6 +96,7 @@ export function makeSnapshot(over: Partial<Snapshot> & {label: string}): Snapsho
 			latencyMs: {p50: 1950, p95: 2700, p99: 3000},
 		},
 		step: {
+			steady: true,
 			requests: 320,
 			failures: 0,
 			qps: 26.7,
@@ -309,6 +310,7 @@ export class FakeEngine implements EngineEvents, RunControl {
 							latencyMs: {p50: lat * 0.9, p95: lat * 1.3 * noise, p99: lat * 1.6},
 						},
 						step: {
+							steady: true,
 							requests,
 							failures,
 							qps: requests / stepElapsed,

@@ -119,7 +119,7 @@ export function stepPanelLines(state: TuiState, app: AppView | null, ctx: ViewCo
 	]);
 	const l2 = join([
 		['QPS now ', s(fmtQps(snap.second.qps), {bold: true}), ` (ok ${fmtQps(snap.second.successQps)})`],
-		['step ', s(fmtQps(snap.step.qps), {bold: true}), ` (ok ${fmtQps(snap.step.successQps)})`],
+		snap.step.steady === false ? ['step ', s('settling…', {dim: true})] : ['step ', s(fmtQps(snap.step.qps), {bold: true}), ` (ok ${fmtQps(snap.step.successQps)})`],
 		['failures ', s(`${fails} (${fmtPct(rate)})`, failStyle)],
 	]);
 	const latency: Seg[][] = [
