@@ -30,6 +30,7 @@ const help = `
 export async function main(argv: string[]): Promise<number> {
 	const cli = meow(help, {
 		importMeta: import.meta,
+		description: false,
 		argv,
 		allowUnknownFlags: true,
 		flags: {
