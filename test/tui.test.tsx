@@ -529,7 +529,7 @@ describe('final answer', () => {
 		// ink draws only the last frame when it believes it runs in CI (is-in-ci), and CI runs with CI=true.
 		delete env.CI;
 		delete env.CONTINUOUS_INTEGRATION;
-		const args = ['--import', 'tsx', 'source/ui/tui/demo-feed.tsx', '--apps', '2', '--steps', '3', '--step-seconds', '2', '--tick-ms', '15'];
+		const args = ['--import', 'tsx', 'source/ui/tui/demo-feed.tsx', '--apps', '2', '--steps', '3', '--step-seconds', '2', '--tick-ms', '80'];
 		const child = spawn(process.execPath, args, {cwd: new URL('..', import.meta.url), env, stdio: ['ignore', 'pipe', 'pipe']});
 		let out = '';
 		let err = '';
