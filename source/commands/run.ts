@@ -259,8 +259,8 @@ export async function runLoadTest(config: RunConfig, hooks: RunHooks = {}): Prom
 	const files = [path.join(runDir, 'summary.json'), ...[...writer.files].filter((f) => !f.endsWith('summary.json')).sort()];
 	engine.emit({type: 'runFinished', summary, runDir, files: files.filter((f) => path.dirname(f) === runDir || path.dirname(path.dirname(f)) === runDir)});
 	if (ui) await ui.waitUntilExit();
-	process.off('SIGINT', onInt);
-	process.off('SIGTERM', onTerm);
+	// The handlers stay until the process ends: a second Ctrl-C while the last files are written must still
+	// quit at once with 130 (signal listeners do not keep the process alive).
 
 	if (summary.status === 'stopped') return 130;
 	if (writer.error) return 3;

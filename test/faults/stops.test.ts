@@ -31,7 +31,7 @@ function stopWhen(cliArgs: string[], pattern: RegExp, signal: NodeJS.Signals, de
 			if (sent || !pattern.test(all)) return;
 			sent = true;
 			// Signals of one kind do not queue: space them so the second is a second one.
-			for (let i = 0; i < times; i++) setTimeout(() => child.kill(signal), delayMs + i * 40);
+			for (let i = 0; i < times; i++) setTimeout(() => child.kill(signal), delayMs + i * 20);
 		},
 	});
 }
