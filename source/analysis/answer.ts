@@ -81,11 +81,8 @@ export function bestApp(apps: AppSummary[]): AppSummary | null {
 	return best;
 }
 
-export function rankApps(apps: AppSummary[]): AppSummary[] {
-	return [...apps].sort((a, b) => (b.maxQps ?? -1) - (a.maxQps ?? -1));
-}
-
-const qps = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+/** As on every answer table: one decimal below 100, whole numbers above. */
+const qps = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 /** One plain sentence per app. */
 export function sentence(app: AppSummary): string {
@@ -100,4 +97,3 @@ export function sentence(app: AppSummary): string {
 	return `${app.label} serves ${qps(app.maxQps)} QPS at ${app.maxQpsUsers} users${caveat}; ${sat}.`;
 }
 
-export {qps as formatQps};

@@ -11,7 +11,6 @@ import {CpuWatch, LoopWatch} from './selfwatch.ts';
 import type {LoadPool, UserPoolOptions} from './users.ts';
 import {WorkerPool} from './worker-pool.ts';
 
-export {VERSION} from '../version.ts';
 import {VERSION} from '../version.ts';
 
 class AppHandle implements AppControl {
@@ -44,7 +43,6 @@ export class Engine implements EngineEvents, RunControl {
 	private readonly listeners = new Set<EngineListener>();
 	private readonly running = new Set<AppHandle>();
 	private stopping = false;
-	stopReason: string | null = null;
 
 	constructor(private readonly o: EngineOptions) {}
 
@@ -64,25 +62,15 @@ export class Engine implements EngineEvents, RunControl {
 		}
 	}
 
-	get stopped(): boolean {
-		return this.stopping;
-	}
-
 	stop(reason = 'stopped by the user'): void {
 		if (this.stopping) return;
 		this.stopping = true;
-		this.stopReason = reason;
+		this.emit({type: 'warning', label: null, kind: 'info', message: `stopping (${reason}): aborting requests in flight, writing results`});
 		for (const h of this.running) h.stop();
 	}
 
 	nextApp(): void {
 		for (const h of this.running) h.end();
-	}
-
-	/** Seconds one app's ramp lasts (without healthcheck and warmup). */
-	rampSeconds(): number {
-		const {config} = this.o;
-		return planSteps(config.maxUsers, config.stepSize, config.stepDuration).length * config.stepDuration;
 	}
 
 	async run(): Promise<RunSummary> {

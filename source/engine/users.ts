@@ -119,8 +119,8 @@ export class UserPool implements LoadPool {
 		return w;
 	}
 
-	/** Adds a record made elsewhere (the healthcheck does not; tests may). */
-	record(r: InvocationRecord): void {
+	/** Counts one finished request in the second it ended in. */
+	private record(r: InvocationRecord): void {
 		this.window(this.secondOf(r.endMs)).record(r);
 	}
 

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {redact} from '../auth/secrets.ts';
 import {stripControl} from '../ui/sanitize.ts';
-import {maxQpsStep, saturatedAtUsers} from '../analysis/answer.ts';
+import {bestApp, maxQpsStep, saturatedAtUsers} from '../analysis/answer.ts';
 import type {AppSummary, EngineEvent, PublicConfig, RunSummary, StepSummary, WindowView} from '../types.ts';
 import {VERSION} from '../version.ts';
 import {exceptionsCsv, failuresCsv, header, historyRows, HISTORY_HEADER, row, statsCsv} from './locust-csv.ts';
@@ -229,8 +229,8 @@ export class RunWriter {
 				finishedAt: null,
 			};
 		});
-		let best: RunSummary['best'] = null;
-		for (const a of apps) if (a.maxQps !== null && (best === null || a.maxQps > best.maxQps)) best = {label: a.label, maxQps: a.maxQps, maxQpsUsers: a.maxQpsUsers};
+		const top = bestApp(apps);
+		const best: RunSummary['best'] = top && top.maxQps !== null ? {label: top.label, maxQps: top.maxQps, maxQpsUsers: top.maxQpsUsers} : null;
 		return {
 			schemaVersion: 1,
 			tool: {name: 'qpscope', version: VERSION},
