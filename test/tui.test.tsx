@@ -326,6 +326,14 @@ describe('App', () => {
 		assert.match(f, /large-w8 pending/);
 	});
 
+	test('before its steady window opens, the step shows "settling", not transient figures', async () => {
+		const settling = makeSnapshot({label: 'small-w2'});
+		const {frame} = mount({events: [runStarted(), ...midRamp('small-w2', ramp(2), {step: {...settling.step, steady: false, qps: 99, successQps: 99}})]});
+		await sleep(40);
+		assert.match(frame(), /step settling…/, 'settling shown');
+		assert.doesNotMatch(frame(), /step 99/, 'no transient step QPS');
+	});
+
 	test('generator overload is flagged', async () => {
 		const hot = {cpuPct: 190, elu: 0.97, lagMs: 150, rssBytes: 1e8};
 		const {frame} = mount({events: [runStarted(), ...midRamp('small-w2', ramp(1), {generator: hot})]});
